@@ -1,0 +1,1 @@
+"""The ``orq_mlflow`` pytest plugin (registered under the ``pytest11`` entry point)."""
