@@ -12,6 +12,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from . import variables
+from .environment import is_remote
 from .errors import (
     ConfigError,
     ConfigFileError,
@@ -179,7 +180,7 @@ def read_config(config_name: str) -> RuntimeConfig:
         runtime = {"local": "RAY_LOCAL", "ray": "RAY_LOCAL", "in_process": "IN_PROCESS"}
         return RuntimeConfig(config_name, runtime[config_name])
     if config_name == AUTO:
-        if variables.CURRENT_CLUSTER in os.environ:
+        if is_remote():
             from .passport import read_passport_token
 
             cluster = variables.require(variables.CURRENT_CLUSTER)

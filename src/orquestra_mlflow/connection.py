@@ -37,7 +37,7 @@ def validate_workspace_id(workspace_id: object) -> str:
 
 def warn_config_name_ignored(config_name: str | None, *, stacklevel: int = 3) -> None:
     """Warn that ``config_name`` is ignored remotely (Studio and CE), as the workflow SDK does."""
-    if config_name:
+    if config_name is not None:
         warnings.warn(
             f"'config_name' ({config_name!r}) is used only when executing locally and is "
             "ignored in Orquestra Studio and Compute Engine, where the cluster-local URI and "

@@ -29,24 +29,26 @@ class Environment(NamedTuple):
 def detect_environment() -> Environment:
     """Tell whether this process runs remotely (Studio/CE) or locally, and why.
 
-    The platform sets ``ORQ_CURRENT_CLUSTER`` in Studio and in CE tasks; its
-    presence (even empty) means "remote", exactly like ``orquestra.sdk.mlflow``.
+    The platform sets ``ORQ_CURRENT_CLUSTER`` in Studio and in CE tasks; a
+    non-empty value means "remote", exactly as in ``orquestra.sdk.mlflow`` (an
+    empty value counts as unset).
     """
     cluster = os.environ.get(variables.CURRENT_CLUSTER)
-    if cluster is not None:
+    if cluster:
         return Environment(
             "remote",
             f"{variables.CURRENT_CLUSTER} is set ({cluster!r}): running in Orquestra "
             "Studio or a Compute Engine task",
             cluster,
         )
+    state = "is empty" if cluster == "" else "is not set"
     return Environment(
         "local",
-        f"{variables.CURRENT_CLUSTER} is not set: running on a local machine, "
+        f"{variables.CURRENT_CLUSTER} {state}: running on a local machine, "
         "using a config written by `orq login`",
     )
 
 
 def is_remote() -> bool:
-    """``True`` in Orquestra Studio or a Compute Engine task (``ORQ_CURRENT_CLUSTER`` is set)."""
-    return variables.CURRENT_CLUSTER in os.environ
+    """``True`` in Orquestra Studio or a Compute Engine task (``ORQ_CURRENT_CLUSTER`` is non-empty)."""
+    return bool(os.environ.get(variables.CURRENT_CLUSTER))
