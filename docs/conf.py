@@ -6,7 +6,7 @@ import orquestra_mlflow
 
 project = "orquestra-mlflow"
 author = "orquestra-mlflow developers"
-copyright = "2026, orquestra-mlflow developers"  # noqa: A001
+copyright = "2026, orquestra-mlflow developers"
 release = orquestra_mlflow.__version__
 version = release
 
