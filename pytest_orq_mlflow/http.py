@@ -36,7 +36,7 @@ class Headers(dict[str, str]):
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and super().__contains__(key.lower())
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         return super().get(key.lower(), default)
 
 
@@ -149,10 +149,10 @@ class Mounts:
         for (scheme, mhost, prefix), (base, app) in items:
             if scheme != parts.scheme or mhost != host:
                 continue
-            if path == prefix or path.startswith(prefix + "/") or not prefix:
-                if len(prefix) > best_len:
-                    best_len = len(prefix)
-                    best = (base, app, path[len(prefix) :] or "/")
+            matches = path == prefix or path.startswith(prefix + "/") or not prefix
+            if matches and len(prefix) > best_len:
+                best_len = len(prefix)
+                best = (base, app, path[len(prefix) :] or "/")
         return best
 
     def build_request(
