@@ -88,10 +88,15 @@ def test_tracking_uri_token_sets_what_mlflow_reads(orq_env, orq_mlflow) -> None:
     import os
 
     with _config_name_warning(orq_env.kind):
-        orq_env.run_task(tracking_uri_token)
-        if orq_env.kind != "ce":  # studio and local run in the session itself
-            assert os.environ["MLFLOW_TRACKING_URI"] == orq_env.tracking_uri
-            assert os.environ["MLFLOW_TRACKING_TOKEN"] == orq_env.token
+        tracking_uri_token()  # in the test's process, which the fixture made local/studio/ce
+    assert os.environ["MLFLOW_TRACKING_URI"] == orq_env.tracking_uri
+    assert os.environ["MLFLOW_TRACKING_TOKEN"] == orq_env.token
+    expected = {
+        "local": "https://prod-d.orquestra.io/mlflow/my-workspace",
+        "studio": "http://mlflow.my-workspace-ns:8080",
+        "ce": "http://mlflow.my-workspace-ns:8080",
+    }
+    assert orq_env.tracking_uri == expected[orq_env.kind]
 
 
 def test_tracking_task_logs_to_the_workspace_server(orq_env, orq_mlflow) -> None:
