@@ -28,6 +28,8 @@ def train(workspace_id: str, lr: float = 0.1) -> str:
         path.write_text(f"weights {lr}")
         mlflow.log_artifact(str(path), artifact_path="model")
     return run.info.run_id
+
+
 # </ray_task_under_test>
 
 
@@ -42,6 +44,8 @@ def test_train_on_ray(orq_ray, orq_mlflow):
     assert run.metric_history("loss") == [(0, 0.8), (1, 0.4)]
     assert run.artifacts[f"model/model-{run_id}.txt"] == b"weights 0.1"
     orq_mlflow.assert_all_authenticated()
+
+
 # </ray_run_task>
 
 
@@ -58,6 +62,8 @@ def test_many_tasks_at_once(orq_ray, orq_mlflow):
         assert run.params == {"lr": str(lr)}
         assert run.metric_history("loss") == [(0, 8 * lr), (1, 4 * lr)]
     assert len(workers.processes) > 1  # several worker processes shared the tasks
+
+
 # </ray_many_tasks>
 
 
@@ -75,6 +81,8 @@ def log_loss(loss: float) -> str:
     with mlflow.start_run() as run:
         mlflow.log_metric("loss", loss)
     return run.info.run_id
+
+
 # </ray_leaky_tasks>
 
 
@@ -96,6 +104,8 @@ def test_no_leak_on_fresh_workers(orq_ray):
     with pytest.raises(RuntimeError, match="not connected"):
         worker.run_task(log_loss, 0.5)
     assert len(worker.processes) == 1  # the failed task's process is not recorded
+
+
 # </ray_reuse_leak>
 
 
@@ -113,4 +123,6 @@ def test_tracking_leaves_nothing_behind(orq_ray, orq_mlflow):
     with pytest.raises(RuntimeError, match="not connected"):
         worker.run_task(log_loss, 0.5)  # same process, but nothing leaked
     assert orq_mlflow.only_run().metrics == {"loss": 0.9}
+
+
 # </ray_leak_fixed>
