@@ -174,5 +174,10 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, requests.Timeout):
         return "timed out"
     if isinstance(exc, requests.ConnectionError):
-        return "connection failed"
+        # After the retries are used up, requests reports a read timeout as a
+        # ConnectionError wrapping urllib3's MaxRetryError(reason=ReadTimeoutError).
+        from urllib3.exceptions import TimeoutError as Urllib3Timeout
+
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        return "timed out" if isinstance(reason, Urllib3Timeout) else "connection failed"
     return type(exc).__name__
