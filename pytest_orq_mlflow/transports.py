@@ -19,6 +19,7 @@ import json
 import re
 import threading
 import traceback
+import weakref
 from types import TracebackType
 from typing import Any
 
@@ -140,13 +141,21 @@ class InProcessTransport:
             def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
                 return on_send(self, request, *args, **kwargs)
 
-        fake_adapter = _FakeAppAdapter()
+        # One stand-in per adapter the caller mounted, carrying its retry policy
+        # (``responses`` honours ``max_retries``), so retries behave as over a socket.
+        fake_adapters: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
         original_get_adapter = requests.Session.get_adapter
 
         def get_adapter(session: Any, url: str) -> Any:
-            if mounts.resolve(url) is not None:
-                return fake_adapter
-            return original_get_adapter(session, url)
+            if mounts.resolve(url) is None:
+                return original_get_adapter(session, url)
+            original = original_get_adapter(session, url)
+            fake = fake_adapters.get(original)
+            if fake is None:
+                fake = _FakeAppAdapter()
+                fake.max_retries = getattr(original, "max_retries", fake.max_retries)
+                fake_adapters[original] = fake
+            return fake
 
         patcher = mock.patch.object(requests.Session, "get_adapter", get_adapter)
         patcher.start()

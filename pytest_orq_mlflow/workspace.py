@@ -94,12 +94,13 @@ class FakeWorkspace:
 
     # -- life cycle ---------------------------------------------------------------------------
 
-    def start(self, transport: TransportName = "in-process") -> FakeWorkspace:
+    def start(self, transport: TransportName = "in-process", *, port: int = 0) -> FakeWorkspace:
         """Start serving; returns ``self``.
 
         ``"in-process"``: this process's ``requests`` calls to the fake URLs are
         answered in memory (through ``responses``). ``"loopback"``: a real HTTP
-        server and proxy on ``127.0.0.1`` (see :attr:`url`), for subprocesses.
+        server and proxy on ``127.0.0.1`` (see :attr:`url`), for subprocesses, on
+        ``port`` (``0``: any free port).
         """
         if self.transport is not None:
             raise RuntimeError(f"{self!r} is already started; stop() it first.")
@@ -111,7 +112,7 @@ class FakeWorkspace:
         elif transport == "loopback":
             from .transports import LoopbackTransport
 
-            loopback = LoopbackTransport(self.mounts).start()
+            loopback = LoopbackTransport(self.mounts, port=port).start()
             self.transport = loopback
             self._self_mount = loopback.mount_self(
                 self.server, f"mlflow/{self.settings.workspace_id}"

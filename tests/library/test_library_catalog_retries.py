@@ -76,3 +76,10 @@ def test_unreachable_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     om.clear_namespace_cache()
     with pytest.raises(om.CatalogUnreachableError, match="connection failed"):
         om.get_tracking_uri("ws-test")
+
+
+def test_transient_5xx_is_retried_in_process_too(orq_studio) -> None:  # type: ignore[no-untyped-def]
+    # The in-process transport keeps the retry policy of the adapter the library mounted.
+    orq_studio.break_catalog("503", times=2)
+    assert om.get_tracking_uri(orq_studio.workspace_id) == orq_studio.tracking_uri
+    assert len(orq_studio.catalog.lookups()) == 3

@@ -57,7 +57,7 @@ class FakeSession:
             user=USER,
         )
         try:
-            _start_loopback(self.workspace, port)
+            self.workspace.start("loopback", port=port)
         except BaseException:
             shutil.rmtree(self.root, ignore_errors=True)
             raise
@@ -83,27 +83,6 @@ class FakeSession:
             self.workspace.stop()
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
-
-
-def _start_loopback(workspace: FakeWorkspace, port: int) -> None:
-    import inspect
-
-    if not port:
-        workspace.start(transport="loopback")
-        return
-    if "port" in inspect.signature(workspace.start).parameters:
-        workspace.start(transport="loopback", port=port)  # type: ignore[call-arg]
-        return
-    # FakeWorkspace.start() has no port yet: what it does for "loopback", on a chosen port.
-    from pytest_orq_mlflow.transports import LoopbackTransport
-
-    transport = LoopbackTransport(workspace.mounts, port=port).start()
-    workspace.transport = transport
-    workspace.transport_name = "loopback"
-    workspace._self_mount = transport.mount_self(
-        workspace.server, f"mlflow/{workspace.settings.workspace_id}"
-    )
-    workspace.catalog.real_timeouts = True
 
 
 @contextmanager
