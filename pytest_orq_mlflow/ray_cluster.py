@@ -50,6 +50,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar
 
 from .environments import EnvironmentSetup, OrqEnvironment
+from .workspace import PROXY_VARIABLES
 
 if TYPE_CHECKING:
     import pytest
@@ -81,17 +82,6 @@ RAY_WORKER_MODES: tuple[str, ...] = ("fresh", "reused")
 #: different tests (and of different ``RayWorker`` objects) never share a process.
 POOL_VARIABLE = "PYTEST_ORQ_RAY_WORKER"
 
-#: Variables removed from the environment the cluster (and so every worker) starts with.
-_PROXY_VARIABLES = (
-    "HTTP_PROXY",
-    "http_proxy",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
-)
 #: Variables set in the cluster's environment: Ray never reports usage stats to the internet.
 _CLUSTER_VARIABLES = {"RAY_USAGE_STATS_ENABLED": "0"}
 #: Ray's sockets live under the temporary directory; a Unix socket path has ~107 bytes.
@@ -262,7 +252,7 @@ def _short_temp_parent() -> str | None:
 def _scrubbed_for_cluster(name: str) -> bool:
     from .isolation import is_scrubbed
 
-    return is_scrubbed(name) or name in _PROXY_VARIABLES
+    return is_scrubbed(name) or name in PROXY_VARIABLES
 
 
 def _replace_environ(target: dict[str, str]) -> None:

@@ -25,6 +25,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
+from orquestra_mlflow.catalog import CATALOG_URL
+
 from .catalog import FakeCatalog
 from .environments import EnvironmentSetup, OrqSettings, spec_for
 from .http import Mounts
@@ -36,10 +38,9 @@ if TYPE_CHECKING:
 
 TransportName = Literal["in-process", "loopback"]
 
-#: The resource catalog's base URL (as :data:`orquestra_mlflow.catalog.CATALOG_URL`).
-CATALOG_URL = "http://orquestra-resource-catalog.resource-catalog"
 
-_PROXY_VARIABLES = (
+#: Proxy variables: removed from a subprocess's base environment before the fake's are set.
+PROXY_VARIABLES = (
     "HTTP_PROXY",
     "http_proxy",
     "HTTPS_PROXY",
@@ -272,7 +273,7 @@ class FakeWorkspace:
         ``MLFLOW_*`` and proxy variables, plus :meth:`environment_variables`.
         """
         environ = scrubbed(dict(os.environ if base is None else base))
-        for name in _PROXY_VARIABLES:
+        for name in PROXY_VARIABLES:
             environ.pop(name, None)
         environ.update(self.environment_variables(kind, sandbox_dir))
         return environ
