@@ -83,10 +83,14 @@ def bench_import() -> None:
     ours_us = _importtime_us("orquestra_mlflow")
     print("import orquestra_mlflow (fresh interpreter, median of", REPEATS, "runs)")
     print(f"  empty interpreter           {empty * 1000:8.1f} ms")
-    print(f"  + import orquestra_mlflow   {ours_cost * 1000:8.1f} ms   (-X importtime: {ours_us / 1000:.1f} ms)")
+    print(
+        f"  + import orquestra_mlflow   {ours_cost * 1000:8.1f} ms   (-X importtime: {ours_us / 1000:.1f} ms)"
+    )
     print(f"  + import requests           {requests_cost * 1000:8.1f} ms")
     print(f"  ratio ours / requests       {ours_cost / requests_cost:8.3f}")
-    print(f"  ratio ours / orquestra.sdk.mlflow (0.27 s) {ours_us / 1e6 / SDK_IMPORT_S:8.3f}   (goal <= 0.1)")
+    print(
+        f"  ratio ours / orquestra.sdk.mlflow (0.27 s) {ours_us / 1e6 / SDK_IMPORT_S:8.3f}   (goal <= 0.1)"
+    )
 
 
 def bench_lookup() -> None:
@@ -140,7 +144,9 @@ def bench_lookup() -> None:
             server.shutdown()
     print("get_tracking_uri in a simulated Studio process (loopback resource catalog)")
     print(f"  uncached (a catalog request)  {t_uncached * 1e6:9.1f} us")
-    print(f"  bare requests.get, same URL   {t_bare * 1e6:9.1f} us   ratio {t_uncached / t_bare:6.2f}")
+    print(
+        f"  bare requests.get, same URL   {t_bare * 1e6:9.1f} us   ratio {t_uncached / t_bare:6.2f}"
+    )
     print(f"  cached                        {t_cached * 1e6:9.1f} us   (reads the passport file)")
     print(f"  os.environ.get                {t_env * 1e6:9.3f} us   ratio {t_cached / t_env:6.1f}")
     print(f"  uncached / cached             {t_uncached / t_cached:9.1f}")

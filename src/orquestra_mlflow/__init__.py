@@ -14,6 +14,8 @@ by the functions that use them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .artifacts import get_temp_artifacts_dir
 from .catalog import clear_namespace_cache
 from .connection import get_tracking_token, get_tracking_uri
@@ -33,10 +35,16 @@ from .errors import (
     OrquestraMlflowError,
     PassportError,
     PassportRefusedError,
+    RunTagsWarning,
     TokenError,
+    TokenExpiredWarning,
+    TrackingConflictError,
     WorkspaceNotFoundError,
 )
 from .users import get_current_user
+
+if TYPE_CHECKING:
+    from .scoped_tracking import tracking
 
 __version__ = "0.1.0"
 
@@ -56,7 +64,10 @@ __all__ = [
     "OrquestraMlflowError",
     "PassportError",
     "PassportRefusedError",
+    "RunTagsWarning",
     "TokenError",
+    "TokenExpiredWarning",
+    "TrackingConflictError",
     "WorkspaceNotFoundError",
     "__version__",
     "clear_namespace_cache",
@@ -66,4 +77,14 @@ __all__ = [
     "get_tracking_token",
     "get_tracking_uri",
     "is_remote",
+    "tracking",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Import :func:`tracking` on first use, so ``import orquestra_mlflow`` stays cheap."""
+    if name == "tracking":
+        from .scoped_tracking import tracking
+
+        return tracking
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -77,6 +77,22 @@ class ArtifactsDirError(OrquestraMlflowError, OSError):
     """The artifacts directory exists but is not a writable directory, or cannot be created."""
 
 
+class TrackingConflictError(OrquestraMlflowError, RuntimeError):
+    """``tracking()`` was entered for another workspace while other threads are inside one.
+
+    MLflow's connection settings are per process, so every thread of a process
+    talks to the same tracking server at any one time.
+    """
+
+
+class TokenExpiredWarning(UserWarning):
+    """The Orquestra token is a JWT whose ``exp`` has passed: the tracking server will refuse it."""
+
+
+class RunTagsWarning(UserWarning):
+    """A run's Orquestra tags could not all be found; the run goes on without them."""
+
+
 __all__ = [
     "ArtifactsDirError",
     "CatalogUnreachableError",
@@ -92,6 +108,9 @@ __all__ = [
     "OrquestraMlflowError",
     "PassportError",
     "PassportRefusedError",
+    "RunTagsWarning",
     "TokenError",
+    "TokenExpiredWarning",
+    "TrackingConflictError",
     "WorkspaceNotFoundError",
 ]

@@ -10,7 +10,10 @@ import pytest
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 MARKER = re.compile(r"^\s*# <(/?)([A-Za-z0-9_.-]+)>\s*$", re.MULTILINE)
-DIRECTIVE = re.compile(r"^(?P<indent>[ \t]*)\.\. literalinclude:: (?P<path>\S+)[ \t]*\n(?P<options>(?:(?P=indent)[ \t]+:.*\n?)*)", re.MULTILINE)
+DIRECTIVE = re.compile(
+    r"^(?P<indent>[ \t]*)\.\. literalinclude:: (?P<path>\S+)[ \t]*\n(?P<options>(?:(?P=indent)[ \t]+:.*\n?)*)",
+    re.MULTILINE,
+)
 OPTION = re.compile(r":(?P<name>[a-z-]+):[ \t]*(?P<value>.*)")
 
 
