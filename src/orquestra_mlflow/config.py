@@ -90,14 +90,19 @@ class RuntimeConfig:
         return self.token
 
 
+def config_file_location() -> str:
+    """Where the config file is now, as a string (cheap: no ``pathlib``); see :func:`config_file_path`."""
+    override = os.environ.get(variables.CONFIG_PATH)
+    if override:
+        return os.path.expanduser(override)
+    return os.path.join(os.path.expanduser("~"), ".orquestra", "config.json")
+
+
 def config_file_path() -> Path:
     """Where the config file is now: ``ORQ_CONFIG_PATH``, else ``~/.orquestra/config.json``."""
     from pathlib import Path
 
-    override = os.environ.get(variables.CONFIG_PATH)
-    if override:
-        return Path(override).expanduser()
-    return Path.home() / ".orquestra" / "config.json"
+    return Path(config_file_location())
 
 
 def read_config_file(path: Path | None = None) -> dict[str, Any]:

@@ -25,6 +25,7 @@ import time
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from . import variables
+from .config import config_file_location
 from .errors import ConfigError
 
 if TYPE_CHECKING:
@@ -152,7 +153,7 @@ def read_token(source: TokenSource, *, cached: bool = True) -> str:
         from .config import read_config
 
         name = source.config_name or "auto"
-        path = _config_file()
+        path = config_file_location()
         key = ("config", path, name, os.environ.get(variables.CURRENT_CONFIG, ""))
 
         def reader() -> str:
@@ -161,14 +162,6 @@ def read_token(source: TokenSource, *, cached: bool = True) -> str:
     if not cached:
         return reader()
     return _read_cached(key, path, reader)
-
-
-def _config_file() -> str:
-    """:func:`orquestra_mlflow.config.config_file_path` as a string, without ``pathlib``'s cost."""
-    override = os.environ.get(variables.CONFIG_PATH)
-    if override:
-        return os.path.expanduser(override)
-    return os.path.join(os.path.expanduser("~"), ".orquestra", "config.json")
 
 
 def _read_cached(key: tuple[str, ...], path: str, reader: Callable[[], str]) -> str:
@@ -193,7 +186,7 @@ def expiry_problem(token: str, source: TokenSource, *, now: float | None = None)
 
     Tokens that are not JWTs, or have no ``exp`` claim, never count as expired.
     """
-    from .tokens import expiry
+    from .tokens import expiry, human_duration
 
     exp = expiry(token)
     current = time.time() if now is None else now
@@ -201,7 +194,7 @@ def expiry_problem(token: str, source: TokenSource, *, now: float | None = None)
         return None
     return (
         f"The Orquestra token from {source.description} expired at {_format_time(exp)} "
-        f"({_format_age(current - exp)} ago), so the tracking server will refuse it. "
+        f"({human_duration(current - exp)} ago), so the tracking server will refuse it. "
         f"{source.login_hint()}"
     )
 
@@ -211,14 +204,3 @@ def _format_time(epoch: float) -> str:
 
     moment = datetime.datetime.fromtimestamp(epoch, tz=datetime.timezone.utc)
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _format_age(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 2 * 3600:
-        return f"{seconds // 60} min"
-    if seconds < 2 * 86400:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} days"

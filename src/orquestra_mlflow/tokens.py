@@ -47,6 +47,18 @@ def expiry(token: str) -> float | None:
     return float(exp) if isinstance(exp, (int, float)) and not isinstance(exp, bool) else None
 
 
+def human_duration(seconds: float) -> str:
+    """``seconds`` as a short English duration: ``45 s``, ``12 min``, ``5 h``, ``3 days``."""
+    seconds = abs(seconds)
+    if seconds < 90:
+        return f"{int(seconds)} s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    if seconds < 48 * 3600:
+        return f"{round(seconds / 3600)} h"
+    return f"{round(seconds / 86400)} days"
+
+
 def redact(text: str, *secrets: str | None) -> str:
     """``text`` with every occurrence of each non-empty secret replaced by ``***``."""
     for secret in secrets:

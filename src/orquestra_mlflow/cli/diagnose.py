@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import variables
 from ..errors import OrquestraMlflowError
+from ..tokens import human_duration
 
 REPORT_VERSION = 1
 #: Seconds to wait for the tracking server: (connect, read). One attempt only.
@@ -287,18 +288,6 @@ def _check_token(d: Diagnosis, token: str | None, remote: bool, selected: str | 
             "token",
             f"The token of {source} expires in {human_duration(left)}. {fix}",
         )
-
-
-def human_duration(seconds: float) -> str:
-    """``seconds`` as a short English duration: ``45 s``, ``12 min``, ``5 h``, ``3 days``."""
-    seconds = abs(seconds)
-    if seconds < 90:
-        return f"{int(seconds)} s"
-    if seconds < 90 * 60:
-        return f"{round(seconds / 60)} min"
-    if seconds < 48 * 3600:
-        return f"{round(seconds / 3600)} h"
-    return f"{round(seconds / 86400)} days"
 
 
 def _check_artifacts_dir(d: Diagnosis) -> None:

@@ -121,7 +121,7 @@ def render_text(report: dict[str, Any]) -> str:
         jwt = {True: "a JWT", False: "not a JWT", None: "?"}[tok["jwt"]]
         add(f"  present        yes, {jwt}")
         if tok["expires_at"]:
-            from .diagnose import human_duration
+            from ..tokens import human_duration
 
             left = tok["expires_in_seconds"]
             when = f"in {human_duration(left)}" if left > 0 else f"{human_duration(left)} ago"
