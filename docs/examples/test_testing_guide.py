@@ -28,6 +28,8 @@ def train(workspace_id: str, config_name: str | None = None) -> str:
         path.write_text("weights")
         mlflow.log_artifact(str(path))
     return run.info.run_id
+
+
 # </task_under_test>
 
 
@@ -39,6 +41,8 @@ def test_train(orq_env, orq_mlflow):
     run = orq_mlflow.only_run()
     assert run.params == {"lr": "0.1"}
     assert run.artifacts["model.txt"] == b"weights"
+
+
 # </one_test_three_environments>
 
 
@@ -57,6 +61,8 @@ def test_what_reached_the_server(orq_ce, orq_mlflow):
     upload = orq_mlflow.assert_requested("PUT", "/mlflow-artifacts/artifacts/")
     assert upload.body == b"weights"
     orq_mlflow.assert_no_unhandled()
+
+
 # </asserting_what_arrived>
 
 
@@ -75,6 +81,8 @@ def test_variables_set_outside_the_task(orq_ce, orq_mlflow):
     # ...but a CE task starts in a fresh Ray worker that never saw them:
     orq_ce.run_task(train_without_connecting)
     assert orq_mlflow.runs, "the run never reached the tracking server"
+
+
 # </variables_outside_the_task>
 
 
@@ -87,6 +95,8 @@ def test_a_reused_worker_leaks_the_previous_tasks_variables(orq_ce, orq_mlflow):
 
     orq_ce.run_task(train_without_connecting)  # a fresh worker: it doesn't
     assert len(orq_mlflow.runs) == 2
+
+
 # </reused_worker>
 
 
@@ -98,6 +108,8 @@ def test_artifacts_under_pyfakefs(fs, orq_studio, orq_mlflow):
     assert orq_studio.artifacts_dir.exists()
     assert (orq_studio.artifacts_dir / "model.txt").read_text() == "weights"
     assert orq_mlflow.only_run().artifacts == {"model.txt": b"weights"}
+
+
 # </artifacts_under_pyfakefs>
 
 
@@ -108,6 +120,8 @@ def test_an_expired_token_is_refused(orq_local, orq_mlflow):
     with pytest.raises(mlflow.exceptions.MlflowException, match="expired"):
         orq_local.run_task(train, orq_local.workspace_id, orq_local.config_name)
     assert orq_mlflow.runs == []
+
+
 # </refused_token>
 
 
@@ -118,6 +132,8 @@ def test_a_missing_platform_variable(orq_env):
 
     with pytest.raises(OSError, match="ORQ_MLFLOW_PORT"):
         orq_env.run_task(train, orq_env.workspace_id)
+
+
 # </missing_variable>
 
 
@@ -126,4 +142,6 @@ def test_the_artifacts_directory_is_sandboxed(orq_artifacts_dir):
     assert om.get_temp_artifacts_dir() == orq_artifacts_dir
     real_home = pwd.getpwuid(os.getuid()).pw_dir  # HOME itself points into the sandbox
     assert not orq_artifacts_dir.is_relative_to(real_home)
+
+
 # </artifacts_dir_fixture>
