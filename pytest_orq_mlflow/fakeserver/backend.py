@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from pytest_orq_mlflow.fakeserver.errors import MlflowApiError, invalid, not_found
+from pytest_orq_mlflow.fakeserver.errors import DetailError, MlflowApiError, invalid, not_found
 
 MAX_PARAMS_TAGS_PER_BATCH = 100
 MAX_METRICS_PER_BATCH = 1000
@@ -269,6 +269,19 @@ def _int_value(value: Any, path: str, *, required: bool) -> int | None:
         raise invalid(
             f"Invalid value {json.dumps(value)} for parameter '{path}' supplied."
         ) from None
+
+
+def _max_results(value: Any, default: int | None) -> int | None:
+    """A page size: ``default`` when unset; a non-positive one is an error, as in the SQL store."""
+    limit = _int_value(value, "max_results", required=False)
+    if limit is None:
+        return default
+    if limit < 1:
+        raise invalid(
+            f"Invalid value {limit} for parameter 'max_results' supplied. It must be a "
+            "positive integer"
+        )
+    return limit
 
 
 def _check_experiment_id(experiment_id: Any) -> str:
@@ -519,7 +532,8 @@ class TrackingBackend:
     ) -> dict[str, Any]:
         """Experiments matching a filter, sorted and paged like the SQL store."""
         view = _view_type(view_type)
-        limit = _int_value(max_results, "max_results", required=False) or 1000
+        limit = _max_results(max_results, 1000)
+        assert limit is not None
         if limit > MAX_RESULTS_SEARCH_EXPERIMENTS:
             raise invalid(
                 "Invalid value for request parameter max_results. It must be at most "
@@ -577,7 +591,11 @@ class TrackingBackend:
         tags: Iterable[Mapping[str, Any]] | None = None,
         run_name: Any = None,
     ) -> dict[str, Any]:
-        """Start a run in an active experiment; returns the run (without ``outputs``)."""
+        """Start a run in an active experiment; returns the run (without ``outputs``).
+
+        An empty ``experiment_id`` fails like the SQL store's insert (``BAD_REQUEST``): the
+        Default experiment is checked, but no run can reference experiment ``""``.
+        """
         tag_items: list[tuple[str, str]] = []
         for tag in tags or []:
             key = _validate_name("Tag", tag.get("key"))
@@ -597,6 +615,10 @@ class TrackingBackend:
                     "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with "
                     f"different values (run_name='{run_name}', "
                     f"mlflow.runName='{tag_name}')."
+                )
+            if experiment_id is None or experiment_id == "":
+                raise MlflowApiError(
+                    "BAD_REQUEST", "(sqlite3.IntegrityError) FOREIGN KEY constraint failed"
                 )
             name = str(run_name or tag_name or _random_name())
             run_id = uuid.uuid4().hex
@@ -669,7 +691,7 @@ class TrackingBackend:
             run.latest[metric.key] = metric
 
     @staticmethod
-    def _metric(item: Mapping[str, Any]) -> MetricRecord:
+    def _metric(item: Mapping[str, Any], path: str = "") -> MetricRecord:
         key = _validate_name("Metric name", item.get("key"))
         value = item.get("value")
         if value is None:
@@ -677,10 +699,17 @@ class TrackingBackend:
                 "Missing value for required parameter 'value'. See the API docs for more "
                 "information about request parameters."
             )
+        number = parse_metric_value(value)
         timestamp = _int_value(item.get("timestamp"), "timestamp", required=True)
-        step = _int_value(item.get("step"), "step", required=False) or 0
         assert timestamp is not None
-        return MetricRecord(key, parse_metric_value(value), timestamp, step)
+        if timestamp < 0:
+            raise invalid(
+                f"Invalid value {timestamp} for parameter '{path}timestamp' supplied: metric "
+                f"'{key}' (value={value}). Timestamp must be a nonnegative long (64-bit "
+                "integer) "
+            )
+        step = _int_value(item.get("step"), "step", required=False) or 0
+        return MetricRecord(key, number, timestamp, step)
 
     def log_metric(self, run_id: Any, key: Any, value: Any, timestamp: Any, step: Any = 0) -> None:
         """Log one metric value (``timestamp`` is required, as on the real server)."""
@@ -750,8 +779,21 @@ class TrackingBackend:
         params: list[Mapping[str, Any]] | None = None,
         tags: list[Mapping[str, Any]] | None = None,
     ) -> None:
-        """Log metrics, params and tags at once, within MLflow's batch limits; all or nothing."""
+        """Log metrics, params and tags at once, within MLflow's batch limits; all or nothing.
+
+        Checked in the SQL store's order: every item, the batch limits, then param keys
+        unique (a key twice is an error even with the same value).
+        """
         metrics, params, tags = metrics or [], params or [], tags or []
+        parsed_metrics = [self._metric(m, f"metrics[{i}].") for i, m in enumerate(metrics)]
+        parsed_params = [self._param(p.get("key"), p.get("value")) for p in params]
+        parsed_tags = [
+            (
+                _validate_name("Tag", t.get("key")),
+                _string_value(t.get("value"), "value")[:MAX_TAG_VAL_LENGTH],
+            )
+            for t in tags
+        ]
         if len(metrics) > MAX_METRICS_PER_BATCH:
             raise invalid(
                 f"A batch logging request can contain at most {MAX_METRICS_PER_BATCH} metrics. "
@@ -773,24 +815,17 @@ class TrackingBackend:
                 f"metrics, {len(params)} params, and {len(tags)} tags. Please split up metrics, "
                 "params, and tags across multiple requests and try again."
             )
-        parsed_metrics = [self._metric(m) for m in metrics]
-        parsed_params = [self._param(p.get("key"), p.get("value")) for p in params]
-        seen: dict[str, str] = {}
-        for key, value in parsed_params:
-            if key in seen and seen[key] != value:
-                raise invalid(
-                    "Duplicate parameter keys have been submitted: "
-                    f"['{key}']. Please ensure the request contains only one param value per "
-                    "param key."
-                )
-            seen[key] = value
-        parsed_tags = [
-            (
-                _validate_name("Tag", t.get("key")),
-                _string_value(t.get("value"), "value")[:MAX_TAG_VAL_LENGTH],
+        seen: set[str] = set()
+        duplicates: list[str] = []
+        for key, _ in parsed_params:
+            if key in seen:
+                duplicates.append(key)
+            seen.add(key)
+        if duplicates:
+            raise invalid(
+                f"Duplicate parameter keys have been submitted: {duplicates}. Please ensure "
+                "the request contains only one param value per param key."
             )
-            for t in tags
-        ]
         with self._lock:
             run = self._active_run(run_id)
             self._set_params(run, parsed_params)
@@ -823,8 +858,12 @@ class TrackingBackend:
     def get_metric_history(
         self, run_id: Any, key: Any, max_results: Any = None, page_token: str | None = None
     ) -> dict[str, Any]:
-        """Every value of one metric, ordered by ``(timestamp, step, value)``, paged."""
-        limit = _int_value(max_results, "max_results", required=False)
+        """Every value of one metric, ordered by ``(timestamp, step, value)``, paged.
+
+        ``max_results`` unset means all of them; a non-positive one is an error (as on the
+        real server: a page of 0 would page forever).
+        """
+        limit = _max_results(max_results, None)
         offset = decode_page_token(page_token)
         with self._lock:
             # Like the SQL store, an unknown run simply has no history.
@@ -853,7 +892,8 @@ class TrackingBackend:
     ) -> dict[str, Any]:
         """Runs of the given experiments matching an MLflow filter string, sorted and paged."""
         view = _view_type(run_view_type)
-        limit = _int_value(max_results, "max_results", required=False) or 1000
+        limit = _max_results(max_results, 1000)
+        assert limit is not None
         if limit > MAX_RESULTS_SEARCH_RUNS:
             raise invalid(
                 "Invalid value for parameter 'max_results' supplied. It must be at most "
@@ -884,15 +924,28 @@ class TrackingBackend:
     def put_artifact(self, path: str, data: bytes) -> None:
         """Store (or replace) the file at ``path`` (relative to the artifact root)."""
         path = safe_artifact_path(path)
+        if not path or path.endswith("/"):
+            raise DetailError("Artifact path must include a filename (cannot end with '/').")
         with self._lock:
             self.artifacts[path] = bytes(data)
 
     def get_artifact(self, path: str) -> bytes:
-        """The bytes of the file at ``path``; ``RESOURCE_DOES_NOT_EXIST`` when absent."""
+        """The bytes of the file at ``path``; ``RESOURCE_DOES_NOT_EXIST`` when absent.
+
+        A directory (the root, or a prefix of stored files) is a :class:`DetailError`
+        (400 ``{"detail": ...}``), as the real server's artifact route answers it.
+        """
         path = safe_artifact_path(path)
+        key = path.rstrip("/")
+        is_dir = False
         with self._lock:
-            data = self.artifacts.get(path)
+            data = self.artifacts.get(key)
+            if data is None:
+                prefix = key + "/"
+                is_dir = not key or any(k.startswith(prefix) for k in self.artifacts)
         if data is None:
+            if is_dir:
+                raise DetailError(f"Artifact path refers to a directory, not a file: '{path}'")
             raise not_found(f"No such artifact: '{path}'")
         return data
 
@@ -1016,6 +1069,9 @@ def _search_experiments(
         ]
     except MlflowException as exc:
         raise _mlflow_error(exc) from None
+    for entity, _, _ in parsed:
+        if entity != "attribute":  # e.g. ``tags.n``: parsed, but the SQL store cannot order by it
+            raise invalid(f"Invalid order_by entity: {entity}")
     if not any(key == "experiment_id" for _, key, _ in parsed):
         parsed.append(("attribute", "experiment_id", False))
     for _, key, ascending in reversed(parsed):

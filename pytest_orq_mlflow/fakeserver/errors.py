@@ -19,8 +19,20 @@ HTTP_STATUS: dict[str, int] = {
     "INVALID_PARAMETER_VALUE": 400,
 }
 
-# The real server also sends an ``error_class``; it differs from the code only here.
-_ERROR_CLASS = {"RESOURCE_DOES_NOT_EXIST": "RESOURCE_NOT_FOUND"}
+# The real server also sends an ``error_class`` and a ``sqlstate``, derived from the code as
+# in ``mlflow.error_classification`` (client side); a code missing here sends neither.
+_ERROR_CLASS = {
+    "BAD_REQUEST": "INVALID_PARAMETER_VALUE",
+    "ENDPOINT_NOT_FOUND": "RESOURCE_NOT_FOUND",
+    "INTERNAL_ERROR": "CLIENT_INTERNAL_ERROR",
+    "INVALID_PARAMETER_VALUE": "INVALID_PARAMETER_VALUE",
+    "INVALID_STATE": "CLIENT_INTERNAL_ERROR",
+    "PERMISSION_DENIED": "PERMISSION_DENIED",
+    "RESOURCE_ALREADY_EXISTS": "RESOURCE_ALREADY_EXISTS",
+    "RESOURCE_DOES_NOT_EXIST": "RESOURCE_NOT_FOUND",
+}
+_INTERNAL_SQLSTATE = "XXM00"
+_CLIENT_SQLSTATE = "KAM00"
 
 
 class MlflowApiError(Exception):
@@ -37,15 +49,34 @@ class MlflowApiError(Exception):
 
     def to_json(self) -> dict[str, Any]:
         """The JSON body the real server sends for this error."""
-        return {
-            "error_code": self.error_code,
-            "message": self.message,
-            "sqlstate": "KAM00",
-            "error_class": _ERROR_CLASS.get(self.error_code, self.error_code),
-        }
+        out: dict[str, Any] = {"error_code": self.error_code, "message": self.message}
+        error_class = _ERROR_CLASS.get(self.error_code)
+        if error_class is not None:
+            out["sqlstate"] = (
+                _INTERNAL_SQLSTATE if error_class == "CLIENT_INTERNAL_ERROR" else _CLIENT_SQLSTATE
+            )
+            out["error_class"] = error_class
+        return out
 
     def __repr__(self) -> str:
         return f"MlflowApiError({self.error_code!r}, {self.message!r}, {self.http_status})"
+
+
+class DetailError(MlflowApiError):
+    """An error the real server answers from its FastAPI routes (the artifact ones).
+
+    Its body is FastAPI's ``{"detail": message}``, with no ``error_code``.
+    """
+
+    def __init__(self, message: str, http_status: int = 400) -> None:
+        super().__init__("INVALID_PARAMETER_VALUE", message, http_status)
+
+    def to_json(self) -> dict[str, Any]:
+        """FastAPI's ``HTTPException`` body."""
+        return {"detail": self.message}
+
+    def __repr__(self) -> str:
+        return f"DetailError({self.message!r}, {self.http_status})"
 
 
 def invalid(message: str) -> MlflowApiError:

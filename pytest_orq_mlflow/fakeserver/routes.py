@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
-from pytest_orq_mlflow.fakeserver.backend import TrackingBackend
+from pytest_orq_mlflow.fakeserver.backend import RUN_STATUSES, VIEW_TYPES, TrackingBackend
 from pytest_orq_mlflow.fakeserver.errors import MlflowApiError, invalid
 from pytest_orq_mlflow.http import FakeRequest, FakeResponse
 
@@ -102,6 +102,106 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+# --- protobuf-style field parsing -------------------------------------------------------
+#
+# The real server parses a request into its proto message with ``ParseDict(...,
+# ignore_unknown_fields=True)``: an unknown enum *name* is dropped (the field stays unset),
+# while a value that does not parse (an unknown enum number, ``1.5`` for an integer) fails
+# the parse, the field stays unset, and the handler's type checks then run on the raw
+# values (``Invalid value ... Hint: Value was of type ...``).
+
+#: A field whose value failed protobuf parsing.
+_UNPARSED: Any = object()
+
+
+def _type_error(param: str, value: Any) -> Exception:
+    """The handler's type-check failure for ``param``, worded as the real server words it."""
+    shown = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return invalid(
+        f"Invalid value {shown} for parameter '{param}' supplied:  Hint: Value was of type "
+        f"'{type(value).__name__}'. See the API docs for more information about request "
+        "parameters."
+    )
+
+
+def _intlike(value: Any) -> bool:
+    """``mlflow.server.handlers._assert_intlike`` (``int(value)`` works)."""
+    try:
+        int(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _int64(value: Any) -> Any:
+    """An int64 field as protobuf parses it from JSON: ``None`` if unset, ``_UNPARSED``."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return _UNPARSED
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else _UNPARSED
+    if isinstance(value, str) and " " not in value:
+        try:
+            return int(value)
+        except ValueError:
+            try:
+                number = float(value)
+            except ValueError:
+                return _UNPARSED
+            return int(number) if number.is_integer() else _UNPARSED
+    return _UNPARSED
+
+
+def _string(a: dict[str, Any], key: str) -> str:
+    """A required string field: missing or empty, or not a string, is a 400."""
+    value = _required(a, key)
+    if not isinstance(value, str):
+        raise _type_error(key, value)
+    return value
+
+
+def _messages(a: dict[str, Any], key: str, *, checked: bool) -> list[Any]:
+    """A repeated message field: a list of JSON objects (``[]`` when unset).
+
+    Anything else fails the parse: a 400 where the handler type-checks the field as an
+    array (``checked``) and it is not one, else the field stays unset (``[]``).
+    """
+    value = a.get(key)
+    if value is None:
+        return []
+    if isinstance(value, list):
+        if all(isinstance(item, dict) for item in value):
+            return value
+        if checked:  # the real server fails with a 500 here; a 400 is the closest 4xx
+            raise _type_error(key, value)
+        return []
+    if checked:
+        raise _type_error(key, value)
+    return []
+
+
+def _enum(value: Any, names: tuple[str, ...]) -> Any:
+    """An enum field (``names`` in proto number order, from 1) as protobuf parses it.
+
+    A known name or number gives the name; an unknown name is dropped (``None``); an
+    unknown number or a value of another type is ``_UNPARSED``.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str) and value in names:
+        return value
+    try:
+        number = int(value)
+    except ValueError:
+        return None
+    except TypeError:
+        return _UNPARSED
+    return names[number - 1] if 1 <= number <= len(names) else _UNPARSED
+
+
 # --- experiments ------------------------------------------------------------------------
 
 
@@ -109,7 +209,9 @@ def create_experiment(b: TrackingBackend, r: FakeRequest, _: str) -> FakeRespons
     """``POST experiments/create``."""
     a = args(r)
     exp_id = b.create_experiment(
-        _required(a, "name"), a.get("artifact_location") or None, _list(a.get("tags"))
+        _required(a, "name"),
+        a.get("artifact_location") or None,
+        _messages(a, "tags", checked=False),
     )
     return json_response({"experiment_id": exp_id})
 
@@ -128,12 +230,18 @@ def get_experiment_by_name(b: TrackingBackend, r: FakeRequest, _: str) -> FakeRe
 def search_experiments(b: TrackingBackend, r: FakeRequest, _: str) -> FakeResponse:
     """``GET|POST experiments/search``."""
     a = args(r)
+    view_type = _enum(a.get("view_type"), VIEW_TYPES)
+    max_results = _int64(a.get("max_results"))
+    for key, value in (("view_type", view_type), ("max_results", max_results)):
+        if value is _UNPARSED and not _intlike(a[key]):
+            raise _type_error(key, a[key])
     return json_response(
         b.search_experiments(
-            view_type=a.get("view_type"),
+            view_type=None if view_type is _UNPARSED else view_type,
             filter_string=a.get("filter") or None,
             order_by=_list(a.get("order_by")) or None,
-            max_results=a.get("max_results"),
+            # unset, the proto's max_results is 0, which the store rejects
+            max_results=0 if max_results in (None, _UNPARSED) else max_results,
             page_token=a.get("page_token") or None,
         )
     )
@@ -171,11 +279,14 @@ def set_experiment_tag(b: TrackingBackend, r: FakeRequest, _: str) -> FakeRespon
 def create_run(b: TrackingBackend, r: FakeRequest, _: str) -> FakeResponse:
     """``POST runs/create``."""
     a = args(r)
+    experiment_id = a.get("experiment_id")
+    if experiment_id is not None and not isinstance(experiment_id, str):
+        raise _type_error("experiment_id", experiment_id)
     run = b.create_run(
-        experiment_id=a.get("experiment_id") or "0",
+        experiment_id=experiment_id or "",
         user_id=a.get("user_id") or "",
         start_time=a.get("start_time"),
-        tags=_list(a.get("tags")),
+        tags=_messages(a, "tags", checked=False),
         run_name=a.get("run_name") or None,
     )
     return json_response({"run": run})
@@ -189,7 +300,12 @@ def get_run(b: TrackingBackend, r: FakeRequest, _: str) -> FakeResponse:
 def update_run(b: TrackingBackend, r: FakeRequest, _: str) -> FakeResponse:
     """``POST runs/update``."""
     a = args(r)
-    info = b.update_run(_run_id(a), a.get("status"), a.get("end_time"), a.get("run_name"))
+    status = _enum(a.get("status"), RUN_STATUSES)
+    if status is _UNPARSED:
+        if not isinstance(a["status"], str):
+            raise _type_error("status", a["status"])
+        status = None
+    info = b.update_run(_run_id(a), status, a.get("end_time"), a.get("run_name"))
     return json_response({"run_info": info})
 
 
@@ -208,12 +324,19 @@ def restore_run(b: TrackingBackend, r: FakeRequest, _: str) -> FakeResponse:
 def search_runs(b: TrackingBackend, r: FakeRequest, _: str) -> FakeResponse:
     """``POST runs/search``."""
     a = args(r)
+    view_type = _enum(a.get("run_view_type"), VIEW_TYPES)
+    max_results = _int64(a.get("max_results"))
+    if max_results is _UNPARSED:
+        if not _intlike(a["max_results"]):
+            raise _type_error("max_results", a["max_results"])
+        max_results = None
     return json_response(
         b.search_runs(
             experiment_ids=_list(a.get("experiment_ids")),
             filter_string=a.get("filter") or None,
-            run_view_type=a.get("run_view_type"),
-            max_results=a.get("max_results"),
+            run_view_type=None if view_type is _UNPARSED else view_type,
+            # unset, the proto's max_results is its default, 1000
+            max_results=1000 if max_results is None else max_results,
             order_by=_list(a.get("order_by")) or None,
             page_token=a.get("page_token") or None,
         )
@@ -244,32 +367,47 @@ def set_tag(b: TrackingBackend, r: FakeRequest, _: str) -> FakeResponse:
 def delete_tag(b: TrackingBackend, r: FakeRequest, _: str) -> FakeResponse:
     """``POST runs/delete-tag``."""
     a = args(r)
-    b.delete_tag(_run_id(a), a.get("key"))
+    b.delete_tag(_run_id(a), _string(a, "key"))
     return _empty()
 
 
 def log_batch(b: TrackingBackend, r: FakeRequest, _: str) -> FakeResponse:
     """``POST runs/log-batch``."""
     a = args(r)
-    b.log_batch(_run_id(a), _list(a.get("metrics")), _list(a.get("params")), _list(a.get("tags")))
+    b.log_batch(
+        _run_id(a),
+        _messages(a, "metrics", checked=True),
+        _messages(a, "params", checked=True),
+        _messages(a, "tags", checked=True),
+    )
     return _empty()
 
 
 def log_inputs(b: TrackingBackend, r: FakeRequest, _: str) -> FakeResponse:
     """``POST runs/log-inputs``."""
     a = args(r)
-    b.log_inputs(_run_id(a), _list(a.get("datasets")))
+    if a.get("datasets") is not None and not isinstance(a["datasets"], list):
+        raise _type_error("datasets", a["datasets"])
+    datasets = _messages(a, "datasets", checked=False)
+    if not all(
+        isinstance(d.get("dataset"), dict | None) and isinstance(d.get("tags"), list | None)
+        for d in datasets
+    ) or not all(isinstance(t, dict) for d in datasets for t in d.get("tags") or []):
+        datasets = []  # a malformed dataset input fails the parse: nothing is logged
+    b.log_inputs(_run_id(a), datasets)
     return _empty()
 
 
 def get_metric_history(b: TrackingBackend, r: FakeRequest, _: str) -> FakeResponse:
     """``GET metrics/get-history``."""
     a = args(r)
+    max_results = _int64(a.get("max_results"))
     return json_response(
         b.get_metric_history(
             _run_id(a),
             _required(a, "metric_key"),
-            a.get("max_results"),
+            # the handler has no type check for it: one that does not parse stays unset
+            None if max_results is _UNPARSED else max_results,
             a.get("page_token") or None,
         )
     )
@@ -284,7 +422,7 @@ def search_logged_models(b: TrackingBackend, r: FakeRequest, _: str) -> FakeResp
 def delete_experiment_tag(b: TrackingBackend, r: FakeRequest, _: str) -> FakeResponse:
     """``POST experiments/delete-experiment-tag``."""
     a = args(r)
-    b.delete_experiment_tag(_required(a, "experiment_id"), a.get("key"))
+    b.delete_experiment_tag(_required(a, "experiment_id"), _string(a, "key"))
     return _empty()
 
 
@@ -379,7 +517,11 @@ def implemented() -> list[str]:
 
 
 def find_route(method: str, path: str) -> tuple[Handler, str] | None:
-    """The handler for ``method path`` and its artifact path argument (``""`` if none)."""
+    """The handler for ``method path`` and its artifact path argument (``""`` if none).
+
+    Trailing slashes are ignored, except in an artifact path (``GET .../artifacts/dir/``
+    is a download of a directory, as on the real server).
+    """
     handler = ROUTES.get((method, path))
     if handler is not None:
         return handler, ""
@@ -387,6 +529,10 @@ def find_route(method: str, path: str) -> tuple[Handler, str] | None:
         handler = ARTIFACT_ROUTES.get(method)
         if handler is not None:
             return handler, unquote(path[len(ARTIFACTS) + 1 :])
+    if len(path) > 1 and path.endswith("/"):
+        handler = ROUTES.get((method, path.rstrip("/")))
+        if handler is not None:
+            return handler, ""
     return None
 
 
@@ -409,10 +555,7 @@ def not_implemented(method: str, path: str) -> FakeResponse:
 
 def dispatch(backend: TrackingBackend, request: FakeRequest) -> FakeResponse | None:
     """Answer ``request`` from the route table; ``None`` when no route matches."""
-    path = request.path
-    if len(path) > 1 and path.endswith("/"):
-        path = path.rstrip("/")
-    found = find_route(request.method, path)
+    found = find_route(request.method, request.path)
     if found is None:
         return None
     handler, sub_path = found

@@ -204,11 +204,5 @@ def scenario_artifact_get_a_directory(ctx: Any) -> Any:
     }
 
 
-scenario_artifact_get_a_directory.fake_differs = (
-    "GET mlflow-artifacts/artifacts/<a directory>: real 400 {'detail': ...} (no "
-    "error_code), fake 404 RESOURCE_DOES_NOT_EXIST"
-)
-
-
 def test_scenario(contract: Any, scenario: Any) -> None:
     contract.check(scenario)

@@ -230,24 +230,12 @@ def scenario_negative_metric_timestamp(ctx: Any) -> Any:
     }
 
 
-scenario_negative_metric_timestamp.fake_differs = (
-    "log-metric with timestamp=-5: real 400 INVALID_PARAMETER_VALUE (timestamp must be a "
-    "nonnegative long), fake accepts and stores the metric"
-)
-
-
 def scenario_search_experiments_order_by_tag(ctx: Any) -> Any:
     ctx.new_experiment("tagged", tags={"n": "1"})
     return {
         "order_by_tag": ctx.error(ctx.client.search_experiments, order_by=["tags.n"]),
         "order_by_param": ctx.error(ctx.client.search_experiments, order_by=["params.n"]),
     }
-
-
-scenario_search_experiments_order_by_tag.fake_differs = (
-    "experiments/search order_by=['tags.n']: real 400 INVALID_PARAMETER_VALUE, fake 500 "
-    "INTERNAL_ERROR"
-)
 
 
 def test_scenario(contract: Any, scenario: Any) -> None:

@@ -298,13 +298,6 @@ def scenario_rest_history_max_results_0(ctx: Any) -> Any:
     )
 
 
-scenario_rest_history_max_results_0.fake_differs = (
-    "metrics/get-history max_results=0: real 400 INVALID_PARAMETER_VALUE, fake 200 with "
-    "no metrics and a next_page_token pointing at offset 0 (a client paging on it never "
-    "ends)"
-)
-
-
 def scenario_rest_batch_duplicate_param_same_value(ctx: Any) -> Any:
     _, run_id = _new_run(ctx, run_name="dup")
     return {
@@ -317,12 +310,6 @@ def scenario_rest_batch_duplicate_param_same_value(ctx: Any) -> Any:
     }
 
 
-scenario_rest_batch_duplicate_param_same_value.fake_differs = (
-    "log-batch with the same param key twice (same value): real 400 "
-    "INVALID_PARAMETER_VALUE and nothing stored, fake 200 and stores it"
-)
-
-
 def scenario_rest_create_run_without_experiment(ctx: Any) -> Any:
     resp = ctx.http("POST", f"{API}/runs/create", json={"run_name": "nowhere"})
     body = resp.get("body") or {}
@@ -331,12 +318,6 @@ def scenario_rest_create_run_without_experiment(ctx: Any) -> Any:
         "error_code": body.get("error_code"),
         "experiment_id": body.get("run", {}).get("info", {}).get("experiment_id"),
     }
-
-
-scenario_rest_create_run_without_experiment.fake_differs = (
-    "runs/create without experiment_id: real 400 BAD_REQUEST, fake 200 creating the run "
-    "in experiment '0'"
-)
 
 
 def scenario_rest_unknown_enum_values(ctx: Any) -> Any:
@@ -352,13 +333,6 @@ def scenario_rest_unknown_enum_values(ctx: Any) -> Any:
             json={"experiment_ids": [exp_id], "run_view_type": "SOMETIMES"},
         ),
     }
-
-
-scenario_rest_unknown_enum_values.fake_differs = (
-    "unknown enum values (runs/update status='BOGUS', runs/search "
-    "run_view_type='SOMETIMES'): real ignores them (200; status unchanged, default view),"
-    " fake 400 INVALID_PARAMETER_VALUE"
-)
 
 
 def scenario_rest_batch_rules(ctx: Any) -> Any:

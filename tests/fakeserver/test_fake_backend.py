@@ -298,3 +298,66 @@ def test_duplicate_metric_is_stored_once(backend: TrackingBackend) -> None:
     backend.log_metric(run_id, "m", 1.0, timestamp=1, step=0)
     assert len(backend.get_metric_history(run_id, "m")["metrics"]) == 1
     assert not math.isnan(1.0)
+
+
+def test_negative_metric_timestamp_is_rejected(backend: TrackingBackend) -> None:
+    run_id = backend.create_run("0")["info"]["run_id"]
+    with pytest.raises(MlflowApiError, match="Timestamp must be a nonnegative long"):
+        backend.log_metric(run_id, "m", 1.0, timestamp=-5)
+    with pytest.raises(MlflowApiError, match=r"metrics\[0\]\.timestamp"):
+        backend.log_batch(run_id, metrics=[{"key": "m", "value": 1, "timestamp": -1}])
+    assert "metrics" not in backend.get_run(run_id)["data"]
+
+
+def test_batch_duplicate_param_key_is_rejected_even_with_same_value(
+    backend: TrackingBackend,
+) -> None:
+    run_id = backend.create_run("0")["info"]["run_id"]
+    with pytest.raises(MlflowApiError, match=r"Duplicate parameter keys .*\['d'\]") as exc:
+        backend.log_batch(run_id, params=[{"key": "d", "value": "x"}] * 2)
+    assert _code(exc) == ("INVALID_PARAMETER_VALUE", 400)
+    assert "params" not in backend.get_run(run_id)["data"]
+
+
+def test_create_run_without_experiment_is_bad_request(backend: TrackingBackend) -> None:
+    for experiment_id in ("", None):
+        with pytest.raises(MlflowApiError) as exc:
+            backend.create_run(experiment_id)
+        assert _code(exc) == ("BAD_REQUEST", 400)
+    assert backend.runs == {}
+
+
+def test_non_positive_max_results_is_rejected(backend: TrackingBackend) -> None:
+    run_id = backend.create_run("0")["info"]["run_id"]
+    backend.log_metric(run_id, "m", 1.0, timestamp=1)
+    for max_results in (0, -1):
+        with pytest.raises(MlflowApiError, match="must be a positive integer"):
+            backend.get_metric_history(run_id, "m", max_results=max_results)
+        with pytest.raises(MlflowApiError, match="must be a positive integer"):
+            backend.search_runs(["0"], max_results=max_results)
+        with pytest.raises(MlflowApiError, match="must be a positive integer"):
+            backend.search_experiments(max_results=max_results)
+    assert len(backend.get_metric_history(run_id, "m")["metrics"]) == 1
+
+
+def test_search_experiments_cannot_order_by_tag(backend: TrackingBackend) -> None:
+    with pytest.raises(MlflowApiError, match="Invalid order_by entity: tag") as exc:
+        backend.search_experiments(order_by=["tags.n"])
+    assert _code(exc) == ("INVALID_PARAMETER_VALUE", 400)
+
+
+def test_get_artifact_of_a_directory_is_a_detail_error(backend: TrackingBackend) -> None:
+    backend.put_artifact("1/r/artifacts/dir/inner/f.txt", b"x")
+    for path in ("1/r/artifacts/dir", "1/r/artifacts/dir/", "1", ""):
+        with pytest.raises(MlflowApiError) as exc:
+            backend.get_artifact(path)
+        assert exc.value.http_status == 400
+        assert exc.value.to_json() == {
+            "detail": f"Artifact path refers to a directory, not a file: '{path}'"
+        }
+    assert backend.get_artifact("1/r/artifacts/dir/inner/f.txt/") == b"x"
+    with pytest.raises(MlflowApiError) as exc:
+        backend.get_artifact("1/r/artifacts/absent")
+    assert _code(exc) == ("RESOURCE_DOES_NOT_EXIST", 404)
+    with pytest.raises(MlflowApiError, match="must include a filename"):
+        backend.put_artifact("1/r/artifacts/newdir/", b"y")

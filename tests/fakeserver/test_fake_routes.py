@@ -74,8 +74,19 @@ def test_errors_carry_code_and_status(fake_server: FakeTrackingServer) -> None:
 
 def test_search_experiments_get_and_post(fake_server: FakeTrackingServer) -> None:
     get = payload(call(fake_server, "GET", "/api/2.0/mlflow/experiments/search?max_results=5"))
-    post = payload(call(fake_server, "POST", "/api/2.0/mlflow/experiments/search", {}))
+    post = payload(
+        call(fake_server, "POST", "/api/2.0/mlflow/experiments/search", {"max_results": 5})
+    )
     assert get == post and get["experiments"][0]["name"] == "Default"
+    # unset, the proto's max_results is 0, which the real server's store rejects
+    for response in (
+        call(fake_server, "GET", "/api/2.0/mlflow/experiments/search"),
+        call(fake_server, "POST", "/api/2.0/mlflow/experiments/search", {}),
+    ):
+        assert (response.status, payload(response)["error_code"]) == (
+            400,
+            "INVALID_PARAMETER_VALUE",
+        )
 
 
 def test_server_info_and_logged_models(fake_server: FakeTrackingServer) -> None:
@@ -166,7 +177,12 @@ def test_views_and_reset(fake_server: FakeTrackingServer) -> None:
     with pytest.raises(AssertionError, match="has no runs"):
         fake_server.only_run()
     for name in ("one", "two"):
-        call(fake_server, "POST", "/api/2.0/mlflow/runs/create", {"run_name": name})
+        call(
+            fake_server,
+            "POST",
+            "/api/2.0/mlflow/runs/create",
+            {"experiment_id": "0", "run_name": name},
+        )
     with pytest.raises(AssertionError, match=r"2 run\(s\):\n  - [0-9a-f]{32} name='one'"):
         fake_server.only_run()
     assert [r.run_name for r in fake_server.runs_in("Default")] == ["one", "two"]
@@ -186,3 +202,88 @@ def test_health_wrong_method_and_experiment_tag_delete(fake_server: FakeTracking
     path = "/api/2.0/mlflow/experiments/delete-experiment-tag"
     assert call(fake_server, "POST", path, {"experiment_id": "0", "key": "k"}).status == 200
     assert call(fake_server, "POST", path, {"experiment_id": "0", "key": "k"}).status == 404
+
+
+def _new_run(server: FakeTrackingServer) -> str:
+    body = {"experiment_id": "0", "run_name": "r"}
+    run = payload(call(server, "POST", "/api/2.0/mlflow/runs/create", body))
+    return str(run["run"]["info"]["run_id"])
+
+
+def test_unknown_enum_values_are_dropped_like_protobuf(fake_server: FakeTrackingServer) -> None:
+    run_id = _new_run(fake_server)
+    update = "/api/2.0/mlflow/runs/update"
+    bogus = call(fake_server, "POST", update, {"run_id": run_id, "status": "BOGUS"})
+    assert bogus.status == 200 and payload(bogus)["run_info"]["status"] == "RUNNING"
+    assert call(fake_server, "POST", update, {"run_id": run_id, "status": "99"}).status == 200
+    number = call(fake_server, "POST", update, {"run_id": run_id, "status": 99})
+    assert (number.status, payload(number)["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
+    by_number = call(fake_server, "POST", update, {"run_id": run_id, "status": 3})
+    assert payload(by_number)["run_info"]["status"] == "FINISHED"
+    for view in ("SOMETIMES", 7):
+        found = call(
+            fake_server,
+            "POST",
+            "/api/2.0/mlflow/runs/search",
+            {"experiment_ids": ["0"], "run_view_type": view},
+        )
+        assert found.status == 200 and len(payload(found)["runs"]) == 1
+
+
+def test_create_run_needs_an_experiment_id_string(fake_server: FakeTrackingServer) -> None:
+    create = "/api/2.0/mlflow/runs/create"
+    missing = call(fake_server, "POST", create, {"run_name": "nowhere"})
+    assert (missing.status, payload(missing)["error_code"]) == (400, "BAD_REQUEST")
+    assert payload(missing)["error_class"] == "INVALID_PARAMETER_VALUE"
+    number = call(fake_server, "POST", create, {"experiment_id": 0})
+    assert (number.status, payload(number)["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
+    assert fake_server.runs == []
+
+
+def test_max_results_0_is_rejected(fake_server: FakeTrackingServer) -> None:
+    run_id = _new_run(fake_server)
+    api = "/api/2.0/mlflow"
+    history = f"{api}/metrics/get-history?run_id={run_id}&metric_key=m&max_results=0"
+    search = call(
+        fake_server, "POST", f"{api}/runs/search", {"experiment_ids": ["0"], "max_results": 0}
+    )
+    for response in (call(fake_server, "GET", history), search):
+        assert (response.status, payload(response)["error_code"]) == (
+            400,
+            "INVALID_PARAMETER_VALUE",
+        )
+    # a max_results that does not parse stays unset (the handler does not type-check it)
+    unparsed = call(fake_server, "GET", history.replace("max_results=0", "max_results=abc"))
+    assert unparsed.status == 200
+
+
+def test_get_of_an_artifact_directory_is_400_detail(fake_server: FakeTrackingServer) -> None:
+    base = "/api/2.0/mlflow-artifacts/artifacts/0/r/artifacts"
+    assert call(fake_server, "PUT", f"{base}/dir/inner/f.txt", raw=b"x").status == 200
+    for path in (f"{base}/dir", f"{base}/dir/", "/api/2.0/mlflow-artifacts/artifacts/"):
+        response = call(fake_server, "GET", path)
+        assert response.status == 400 and list(payload(response)) == ["detail"]
+    trailing = call(fake_server, "PUT", f"{base}/newdir/", raw=b"y")
+    assert trailing.status == 400 and list(payload(trailing)) == ["detail"]
+    listing = call(fake_server, "GET", "/api/2.0/mlflow-artifacts/artifacts?path=0/r/artifacts")
+    assert payload(listing) == {"files": [{"path": "dir", "is_dir": True}]}
+
+
+def test_malformed_fields_are_4xx_not_500(fake_server: FakeTrackingServer) -> None:
+    run_id = _new_run(fake_server)
+    api = "/api/2.0/mlflow"
+    cases: list[tuple[str, dict[str, Any], int]] = [
+        ("runs/delete-tag", {"run_id": run_id, "key": ["a"]}, 400),
+        ("runs/delete-tag", {"run_id": run_id}, 400),
+        ("experiments/delete-experiment-tag", {"experiment_id": "0", "key": {"a": 1}}, 400),
+        ("runs/log-batch", {"run_id": run_id, "metrics": "x"}, 400),
+        ("runs/log-batch", {"run_id": run_id, "params": [1]}, 400),
+        ("runs/log-inputs", {"run_id": run_id, "datasets": 0}, 400),
+        ("runs/log-inputs", {"run_id": run_id, "datasets": ["a"]}, 200),
+        ("runs/create", {"experiment_id": "0", "tags": "x"}, 200),
+        ("experiments/search", {"max_results": 5, "order_by": ["tags.n"]}, 400),
+        ("experiments/search", {"max_results": 5, "view_type": [1]}, 400),
+    ]
+    for endpoint, body, status in cases:
+        response = call(fake_server, "POST", f"{api}/{endpoint}", body)
+        assert response.status == status, (endpoint, body, payload(response))

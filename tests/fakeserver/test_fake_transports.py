@@ -141,7 +141,7 @@ def test_loopback_concurrent_clients_lose_nothing() -> None:
             with requests.Session() as session:
                 created = session.post(
                     f"{BASE}/api/2.0/mlflow/runs/create",
-                    json={"run_name": f"r{i}"},
+                    json={"experiment_id": "0", "run_name": f"r{i}"},
                     proxies=proxies,
                 ).json()
                 run_id = created["run"]["info"]["run_id"]
