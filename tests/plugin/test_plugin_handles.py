@@ -49,20 +49,7 @@ def test_refuse_catalog(orq_env: OrqEnvironment, status: int) -> None:
     assert om.get_tracking_uri(orq_env.workspace_id) == orq_env.tracking_uri
 
 
-@pytest.mark.orq_env("studio", "ce")
-@pytest.mark.parametrize(
-    ("mode", "error"),
-    [
-        ("500", om.CatalogUnreachableError),
-        ("timeout", om.CatalogUnreachableError),
-        ("garbage", om.MalformedCatalogResponseError),
-        ("no-namespace", om.MalformedCatalogResponseError),
-    ],
-)
-def test_break_catalog(orq_env: OrqEnvironment, mode: str, error: type[Exception]) -> None:
-    orq_env.break_catalog(mode)  # type: ignore[arg-type]
-    with pytest.raises(error):
-        om.get_tracking_uri(orq_env.workspace_id)
+# break_catalog's effect on every failure mode: tests/library/test_library_remote.py.
 
 
 @pytest.mark.orq_env("studio", "ce")
