@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -124,6 +125,7 @@ def bench_cluster(tasks: int) -> dict[str, float]:
         began = time.perf_counter()
         cluster.stop()
         results["cluster stop (ray.shutdown)"] = time.perf_counter() - began
+        shutil.rmtree(workdir, ignore_errors=True)
     return results
 
 
