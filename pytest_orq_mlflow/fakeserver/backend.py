@@ -284,6 +284,18 @@ def _max_results(value: Any, default: int | None) -> int | None:
     return limit
 
 
+def _search_page_size(value: Any, maximum: int, too_large: str) -> int:
+    """A search's page size: 1000 when unset, an error when not positive or above ``maximum``.
+
+    ``too_large`` is the real server's message, with ``{maximum}`` and ``{limit}`` fields.
+    """
+    limit = _max_results(value, 1000)
+    assert limit is not None
+    if limit > maximum:
+        raise invalid(too_large.format(maximum=maximum, limit=limit))
+    return limit
+
+
 def _check_experiment_id(experiment_id: Any) -> str:
     text = str(experiment_id) if experiment_id is not None else ""
     try:
@@ -532,13 +544,12 @@ class TrackingBackend:
     ) -> dict[str, Any]:
         """Experiments matching a filter, sorted and paged like the SQL store."""
         view = _view_type(view_type)
-        limit = _max_results(max_results, 1000)
-        assert limit is not None
-        if limit > MAX_RESULTS_SEARCH_EXPERIMENTS:
-            raise invalid(
-                "Invalid value for request parameter max_results. It must be at most "
-                f"{MAX_RESULTS_SEARCH_EXPERIMENTS}, but got value {limit}"
-            )
+        limit = _search_page_size(
+            max_results,
+            MAX_RESULTS_SEARCH_EXPERIMENTS,
+            "Invalid value for request parameter max_results. It must be at most {maximum}, "
+            "but got value {limit}",
+        )
         offset = decode_page_token(page_token)
         with self._lock:
             views = [
@@ -892,13 +903,12 @@ class TrackingBackend:
     ) -> dict[str, Any]:
         """Runs of the given experiments matching an MLflow filter string, sorted and paged."""
         view = _view_type(run_view_type)
-        limit = _max_results(max_results, 1000)
-        assert limit is not None
-        if limit > MAX_RESULTS_SEARCH_RUNS:
-            raise invalid(
-                "Invalid value for parameter 'max_results' supplied. It must be at most "
-                f"{MAX_RESULTS_SEARCH_RUNS}, but got value {limit}"
-            )
+        limit = _search_page_size(
+            max_results,
+            MAX_RESULTS_SEARCH_RUNS,
+            "Invalid value for parameter 'max_results' supplied. It must be at most {maximum}, "
+            "but got value {limit}",
+        )
         offset = decode_page_token(page_token)
         wanted = {str(e) for e in experiment_ids}
         with self._lock:
