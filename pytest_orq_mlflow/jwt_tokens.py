@@ -44,15 +44,6 @@ def make_token(
 
 def claims_of(token: str) -> dict[str, Any]:
     """The payload of ``token``, without verifying its signature or expiry."""
-    import jwt
+    from orquestra_mlflow.tokens import decode_claims
 
-    payload: dict[str, Any] = jwt.decode(
-        token, options={"verify_signature": False, "verify_exp": False}
-    )
-    return payload
-
-
-def is_expired(token: str, *, now: float | None = None) -> bool:
-    """``True`` when ``token`` has an ``exp`` claim in the past."""
-    exp = claims_of(token).get("exp")
-    return isinstance(exp, (int, float)) and exp <= (time.time() if now is None else now)
+    return decode_claims(token, source="the test token")

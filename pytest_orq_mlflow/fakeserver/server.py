@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
-from typing import Any
 
 from pytest_orq_mlflow.fakeserver import routes
 from pytest_orq_mlflow.fakeserver.backend import TrackingBackend
@@ -206,14 +206,14 @@ def _describe(runs: list[RecordedRun]) -> str:
     return f"but the server has {len(runs)} run(s):\n{listed}"
 
 
-def _jwt_expired(token: str) -> bool:
-    if token.count(".") != 2:
-        return False
-    import jwt
+@functools.lru_cache(maxsize=64)
+def _expiry(token: str) -> float | None:
+    """The ``exp`` of a JWT (``None`` for other tokens); cached, as every request asks."""
+    from orquestra_mlflow.tokens import expiry
 
-    try:
-        claims: Any = jwt.decode(token, options={"verify_signature": False, "verify_exp": False})
-    except jwt.PyJWTError:
-        return False
-    exp = claims.get("exp") if isinstance(claims, dict) else None
-    return isinstance(exp, int | float) and exp < time.time()
+    return expiry(token)
+
+
+def _jwt_expired(token: str) -> bool:
+    exp = _expiry(token)
+    return exp is not None and exp < time.time()
