@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from pytest_orq_mlflow.fakeserver import FakeTrackingServer
     from pytest_orq_mlflow.workspace import FakeWorkspace
 
-_KINDS = ("local", "studio", "ce")
-
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Add ``--orq-env``."""
@@ -44,13 +42,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "Orquestra environments ('local', 'studio', 'ce').",
     )
     value = config.getoption("orq_env", default=None)
-    if value:
-        unknown = [k for k in (p.strip() for p in value.split(",")) if k and k not in _KINDS]
-        if unknown:
-            raise pytest.UsageError(
-                f"--orq-env: unknown Orquestra environment(s) {', '.join(map(repr, unknown))}; "
-                f"choose from {', '.join(_KINDS)}."
-            )
+    if value:  # fail before collection, not in the first test that uses orq_env
+        from pytest_orq_mlflow._fixtures import OPTION, parse_kinds
+
+        parse_kinds(value, OPTION)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
